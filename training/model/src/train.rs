@@ -542,3 +542,73 @@ mod tests {
         assert!(fit_temperature(&logits, &labels) < 0.5);
     }
 }
+
+#[cfg(test)]
+mod sparse_equals_dense {
+    //! The serving path (sparse features against weights read out of linfa) must give the
+    //! probabilities linfa itself gives on the dense matrix.
+    use super::*;
+    use crate::data;
+    use linfa_bayes::NaiveBayes;
+
+    fn setup(algorithm: Algorithm) -> (ValidTrainParams, Vec<Example>) {
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.jsonl");
+        let rows = data::load(&[p], false).unwrap().examples;
+        let mut params = TrainParams::default();
+        params.0.algorithm = algorithm;
+        params.0.min_df = 1;
+        params.0.max_features = 400;
+        params.0.calibrate = false;
+        (params.check().unwrap(), rows)
+    }
+
+    fn dense_of(model: &StanceModel, rows: &[Example]) -> Array2<Float> {
+        let mut x = Array2::<Float>::zeros((rows.len(), model.weights().ids.len()));
+        for (r, e) in rows.iter().enumerate() {
+            for (s, v) in model.vector(&e.text) {
+                x[[r, s as usize]] = v;
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn logistic() {
+        let (params, rows) = setup(Algorithm::Logistic);
+        let model = fit(&rows, &params, "t", &mut |_| {}).unwrap();
+        let x = dense_of(&model, &rows);
+        let y = Array1::from(rows.iter().map(|e| e.label.index()).collect::<Vec<_>>());
+        let linfa_model = MultiLogisticRegression::<Float>::default()
+            .alpha(params.alpha as Float)
+            .max_iterations(params.max_iterations)
+            .fit(&Dataset::new(x.clone(), y))
+            .unwrap();
+        let dense = linfa_model.predict_probabilities(&x);
+        for (r, e) in rows.iter().enumerate() {
+            let sparse = model.predict(&e.text).probabilities;
+            for c in 0..4 {
+                let col = linfa_model.classes().iter().position(|&k| k == c).unwrap();
+                assert!((sparse[c] - dense[[r, col]]).abs() < 1e-4, "row {r} class {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn naive_bayes() {
+        let (params, rows) = setup(Algorithm::NaiveBayes);
+        let model = fit(&rows, &params, "t", &mut |_| {}).unwrap();
+        let x = dense_of(&model, &rows);
+        let y = Array1::from(rows.iter().map(|e| e.label.index()).collect::<Vec<_>>());
+        let nb = MultinomialNb::<Float, usize>::params()
+            .alpha(params.smoothing as Float)
+            .fit(&Dataset::new(x.clone(), y))
+            .unwrap();
+        let (log_proba, classes) = nb.predict_log_proba(x.view());
+        for (r, e) in rows.iter().enumerate() {
+            let sparse = model.predict(&e.text).probabilities;
+            for (col, &&c) in classes.iter().enumerate() {
+                assert!((sparse[c] - log_proba[[r, col]].exp()).abs() < 1e-4, "row {r} class {c}");
+            }
+        }
+    }
+}
