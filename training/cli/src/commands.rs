@@ -90,6 +90,10 @@ pub(crate) struct TrainArgs {
     /// Print the scores as JSON instead of a table.
     #[arg(long, env = "STANCE_JSON")]
     json: bool,
+    /// Fit on this many rows drawn with replacement from the training split (to measure
+    /// fitting at scale); the test split is untouched.
+    #[arg(long, env = "STANCE_RESAMPLE")]
+    resample: Option<usize>,
 }
 
 fn spinner() -> ProgressBar {
@@ -119,8 +123,12 @@ pub(crate) fn fit_and_score(
     rows: &[Example],
     params: &ValidTrainParams,
     trained_at: &str,
+    resample: Option<usize>,
 ) -> Result<(StanceModel, Option<Report>)> {
-    let (train_rows, test_rows) = data::split(rows);
+    let (mut train_rows, test_rows) = data::split(rows);
+    if let Some(n) = resample {
+        train_rows = data::resample(&train_rows, n, params.seed);
+    }
     let pb = spinner();
     let start = Instant::now();
     let model = train::fit(&train_rows, params, trained_at, &mut |stage| pb.set_message(stage.to_owned()))?;
@@ -151,7 +159,7 @@ pub(crate) fn train(a: TrainArgs) -> Result<ExitCode> {
     let params = a.fit.params()?;
     let rows = load(&a.data)?;
     let trained_at = a.trained_at.unwrap_or_else(|| humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
-    let (model, report) = fit_and_score(&rows, &params, &trained_at)?;
+    let (model, report) = fit_and_score(&rows, &params, &trained_at, a.resample)?;
     model.save(&a.out).with_context(|| format!("writing {}", a.out.display()))?;
     eprintln!("wrote {} (model_version {})", a.out.display(), model.version());
     match report {

@@ -320,3 +320,21 @@ mod tests {
         assert_eq!(kept[0].label, Stance::Condemn);
     }
 }
+
+/// Draws `n` rows with replacement (seeded, reproducible): used to measure fitting at a
+/// larger scale than the corpus.
+pub fn resample(examples: &[Example], n: usize, seed: u64) -> Vec<Example> {
+    if examples.is_empty() {
+        return Vec::new();
+    }
+    // splitmix64: tiny, seeded, and the same on every platform.
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..n).map(|_| examples[(next() % examples.len() as u64) as usize].clone()).collect()
+}
