@@ -13,7 +13,11 @@ use stance_model::data::{self, Example, text_key};
 #[derive(Args)]
 pub(crate) struct CheckArgs {
     /// Corpus files or directories.
-    #[arg(env = "STANCE_CHECK_PATHS", value_delimiter = ',', default_value = "training/data")]
+    #[arg(
+        env = "STANCE_CHECK_PATHS",
+        value_delimiter = ',',
+        default_value = "training/data"
+    )]
     paths: Vec<PathBuf>,
     /// Evaluation files whose sentences must not appear in the corpus (checked when given).
     #[arg(long, env = "STANCE_CHECK_EVAL", value_delimiter = ',')]
@@ -27,12 +31,15 @@ pub(crate) struct CheckArgs {
 pub(crate) fn skeleton(text: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
     let mut lowered = Vec::new();
-    for raw in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '"' | '(' | ')')) {
+    for raw in
+        text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '"' | '(' | ')'))
+    {
         let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
         if w.is_empty() {
             continue;
         }
-        let masked = w.chars().next().is_some_and(|c| c.is_uppercase()) || w.chars().any(|c| c.is_ascii_digit());
+        let masked = w.chars().next().is_some_and(|c| c.is_uppercase())
+            || w.chars().any(|c| c.is_ascii_digit());
         if masked {
             if out.last() != Some(&"#") {
                 out.push("#");
@@ -44,7 +51,13 @@ pub(crate) fn skeleton(text: &str) -> String {
     }
     let mut it = lowered.into_iter();
     out.into_iter()
-        .map(|s| if s.is_empty() { it.next().unwrap_or_default() } else { s.to_owned() })
+        .map(|s| {
+            if s.is_empty() {
+                it.next().unwrap_or_default()
+            } else {
+                s.to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -58,7 +71,15 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
     let rows = &loaded.examples;
     let mut failures = 0usize;
 
-    println!("corpus: {} rows in {}", rows.len(), a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    println!(
+        "corpus: {} rows in {}",
+        rows.len(),
+        a.paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mut per_label = [0usize; 4];
     let mut per_file: BTreeMap<String, [usize; 4]> = BTreeMap::new();
     let mut topics: BTreeMap<&str, usize> = BTreeMap::new();
@@ -89,7 +110,10 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
         train_rows.len()
     );
 
-    let mut lengths: Vec<usize> = rows.iter().map(|e| e.text.split_whitespace().count()).collect();
+    let mut lengths: Vec<usize> = rows
+        .iter()
+        .map(|e| e.text.split_whitespace().count())
+        .collect();
     lengths.sort_unstable();
     if !lengths.is_empty() {
         let q = |p: f64| lengths[((lengths.len() - 1) as f64 * p).round() as usize];
@@ -101,12 +125,24 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
             q(0.9),
             q(1.0)
         );
-        let buckets = [(1, 4), (5, 9), (10, 19), (20, 29), (30, 49), (50, 70), (71, usize::MAX)];
+        let buckets = [
+            (1, 4),
+            (5, 9),
+            (10, 19),
+            (20, 29),
+            (30, 49),
+            (50, 70),
+            (71, usize::MAX),
+        ];
         let hist: Vec<String> = buckets
             .iter()
             .map(|&(lo, hi)| {
                 let n = lengths.iter().filter(|&&l| l >= lo && l <= hi).count();
-                if hi == usize::MAX { format!(">{}: {n}", lo - 1) } else { format!("{lo}-{hi}: {n}") }
+                if hi == usize::MAX {
+                    format!(">{}: {n}", lo - 1)
+                } else {
+                    format!("{lo}-{hi}: {n}")
+                }
             })
             .collect();
         println!("  {}", hist.join("  "));
@@ -132,13 +168,21 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
     }
     let mut groups: Vec<&Vec<&Example>> = by_key.values().filter(|g| g.len() > 1).collect();
     groups.sort_by_key(|g| (g[0].path.clone(), g[0].line));
-    let (conflicts, dups): (Vec<_>, Vec<_>) = groups.into_iter().partition(|g| g.iter().any(|e| e.label != g[0].label));
-    for (name, list) in [("DUPLICATE texts", &dups), ("CONFLICTING labels for the same text", &conflicts)] {
+    let (conflicts, dups): (Vec<_>, Vec<_>) = groups
+        .into_iter()
+        .partition(|g| g.iter().any(|e| e.label != g[0].label));
+    for (name, list) in [
+        ("DUPLICATE texts", &dups),
+        ("CONFLICTING labels for the same text", &conflicts),
+    ] {
         if !list.is_empty() {
             failures += list.len();
             println!("\n{name}: {}", list.len());
             for g in list.iter().take(a.show) {
-                let places: Vec<String> = g.iter().map(|e| format!("{} ({})", place(e), e.label)).collect();
+                let places: Vec<String> = g
+                    .iter()
+                    .map(|e| format!("{} ({})", place(e), e.label))
+                    .collect();
                 println!("  {}  {:?}", places.join(", "), g[0].text);
             }
         }
@@ -179,9 +223,20 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
     // Evaluation sentences must never be in the corpus.
     if !a.eval.is_empty() {
         let eval = data::load(&a.eval, true).context("reading evaluation files")?;
-        let keys: HashMap<String, &Example> = eval.examples.iter().map(|e| (text_key(&e.text), e)).collect();
-        let leaked: Vec<&Example> = rows.iter().filter(|e| keys.contains_key(&text_key(&e.text))).collect();
-        println!("\nevaluation overlap with {} evaluation rows: {}", eval.examples.len(), leaked.len());
+        let keys: HashMap<String, &Example> = eval
+            .examples
+            .iter()
+            .map(|e| (text_key(&e.text), e))
+            .collect();
+        let leaked: Vec<&Example> = rows
+            .iter()
+            .filter(|e| keys.contains_key(&text_key(&e.text)))
+            .collect();
+        println!(
+            "\nevaluation overlap with {} evaluation rows: {}",
+            eval.examples.len(),
+            leaked.len()
+        );
         if !leaked.is_empty() {
             failures += leaked.len();
             for e in leaked.iter().take(a.show) {
@@ -209,7 +264,10 @@ mod tests {
             skeleton("France condemned the 2022 attack on Kyiv, officials said."),
             skeleton("Germany condemned the 1999 attack on Belgrade, officials said.")
         );
-        assert_ne!(skeleton("France condemned the attack."), skeleton("France welcomed the truce."));
+        assert_ne!(
+            skeleton("France condemned the attack."),
+            skeleton("France welcomed the truce.")
+        );
         assert_eq!(skeleton("The U.N. Secretary-General spoke"), "# spoke");
     }
 }

@@ -98,7 +98,9 @@ pub(crate) struct TrainArgs {
 
 fn spinner() -> ProgressBar {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").expect("valid template"),
+    );
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
 }
@@ -113,7 +115,9 @@ fn load(data: &DataArgs) -> Result<Vec<Example>> {
     }
     let (rows, dups, conflicts) = data::dedupe(loaded.examples);
     if dups + conflicts > 0 {
-        eprintln!("merged {dups} repeated rows and {conflicts} label conflicts (the later row wins)");
+        eprintln!(
+            "merged {dups} repeated rows and {conflicts} label conflicts (the later row wins)"
+        );
     }
     Ok(rows)
 }
@@ -131,7 +135,9 @@ pub(crate) fn fit_and_score(
     }
     let pb = spinner();
     let start = Instant::now();
-    let model = train::fit(&train_rows, params, trained_at, &mut |stage| pb.set_message(stage.to_owned()))?;
+    let model = train::fit(&train_rows, params, trained_at, &mut |stage| {
+        pb.set_message(stage.to_owned())
+    })?;
     let secs = start.elapsed().as_secs_f64();
     pb.finish_and_clear();
     eprintln!(
@@ -158,10 +164,18 @@ pub(crate) fn fit_and_score(
 pub(crate) fn train(a: TrainArgs) -> Result<ExitCode> {
     let params = a.fit.params()?;
     let rows = load(&a.data)?;
-    let trained_at = a.trained_at.unwrap_or_else(|| humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+    let trained_at = a.trained_at.unwrap_or_else(|| {
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+    });
     let (model, report) = fit_and_score(&rows, &params, &trained_at, a.resample)?;
-    model.save(&a.out).with_context(|| format!("writing {}", a.out.display()))?;
-    eprintln!("wrote {} (model_version {})", a.out.display(), model.version());
+    model
+        .save(&a.out)
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    eprintln!(
+        "wrote {} (model_version {})",
+        a.out.display(),
+        model.version()
+    );
     match report {
         Some(r) => print_report(&r, "held-out test split", a.json)?,
         None => eprintln!("no row fell in the test split: no held-out scores"),
@@ -207,7 +221,12 @@ pub(crate) fn eval(a: EvalArgs) -> Result<ExitCode> {
         let title = format!(
             "model {} on {}",
             model.version(),
-            a.data.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            a.data
+                .data
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         std::fs::write(&path, crate::report::html(&title, &report))
             .with_context(|| format!("writing {}", path.display()))?;
@@ -241,12 +260,16 @@ pub(crate) fn cv(a: CvArgs) -> Result<ExitCode> {
         rows = data::split(&rows).0;
     }
     let pb = spinner();
-    let reports = train::cross_validate(&rows, &params, a.folds, &mut |s| pb.set_message(s.to_owned()))?;
+    let reports = train::cross_validate(&rows, &params, a.folds, &mut |s| {
+        pb.set_message(s.to_owned())
+    })?;
     pb.finish_and_clear();
     let stat = |f: &dyn Fn(&Report) -> f64| {
         let v: Vec<f64> = reports.iter().map(f).collect();
         let mean = v.iter().sum::<f64>() / v.len() as f64;
-        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0)).sqrt();
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+            / (v.len() as f64 - 1.0).max(1.0))
+        .sqrt();
         (mean, sd)
     };
     let (f1, f1_sd) = stat(&|r| r.macro_f1);
@@ -263,7 +286,12 @@ pub(crate) fn cv(a: CvArgs) -> Result<ExitCode> {
             })
         );
     } else {
-        println!("{}-fold cross-validation of {} on {} rows", a.folds, params.algorithm.as_str(), rows.len());
+        println!(
+            "{}-fold cross-validation of {} on {} rows",
+            a.folds,
+            params.algorithm.as_str(),
+            rows.len()
+        );
         println!("  macro-F1  {f1:.4} ± {f1_sd:.4}");
         println!("  accuracy  {acc:.4} ± {acc_sd:.4}");
         println!("  ECE       {ece:.4} ± {ece_sd:.4}");
@@ -290,7 +318,13 @@ pub(crate) fn predict(a: PredictArgs) -> Result<ExitCode> {
             .iter()
             .map(|s| format!("{}={:.3}", s, p.probabilities[s.index()]))
             .collect();
-        println!("{}\t{:.3}\t{}\t{}", p.stance, p.confidence, probs.join(" "), text);
+        println!(
+            "{}\t{:.3}\t{}\t{}",
+            p.stance,
+            p.confidence,
+            probs.join(" "),
+            text
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -323,12 +357,18 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<ExitCode> {
     let candidate = StanceModel::load(&a.candidate)
         .with_context(|| format!("loading candidate {}", a.candidate.display()))?;
     let current = if a.current.exists() {
-        StanceModel::load(&a.current).with_context(|| format!("loading current model {}", a.current.display()))?
+        StanceModel::load(&a.current)
+            .with_context(|| format!("loading current model {}", a.current.display()))?
     } else {
-        eprintln!("{} does not exist: comparing with the built-in default model", a.current.display());
+        eprintln!(
+            "{} does not exist: comparing with the built-in default model",
+            a.current.display()
+        );
         StanceModel::builtin()
     };
-    let mut rows = data::load(&a.data, false).context("reading evaluation data")?.examples;
+    let mut rows = data::load(&a.data, false)
+        .context("reading evaluation data")?
+        .examples;
     if a.test_split {
         rows = data::split(&rows).1;
     }
@@ -350,7 +390,9 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     let target = a.target.unwrap_or(a.current);
-    candidate.save(&target).with_context(|| format!("installing {}", target.display()))?;
+    candidate
+        .save(&target)
+        .with_context(|| format!("installing {}", target.display()))?;
     println!("promoted {} to {}", candidate.version(), target.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -364,7 +406,12 @@ pub(crate) struct Verdict {
 
 /// Refuses a candidate whose labels differ from the current model's or whose macro-F1 is
 /// more than `margin` below it.
-pub(crate) fn gate(candidate: &StanceModel, current: &StanceModel, rows: &[Example], margin: f64) -> Verdict {
+pub(crate) fn gate(
+    candidate: &StanceModel,
+    current: &StanceModel,
+    rows: &[Example],
+    margin: f64,
+) -> Verdict {
     let candidate_f1 = train::score(candidate, rows).macro_f1;
     let current_f1 = train::score(current, rows).macro_f1;
     let refusal = if candidate.info().labels != current.info().labels {
@@ -398,7 +445,10 @@ fn print_report(r: &Report, what: &str, json: bool) -> Result<()> {
     println!("  accuracy (+also)    {:.4}", r.accuracy_with_also);
     println!("  macro-F1            {:.4}", r.macro_f1);
     println!("  calibration (ECE)   {:.4}", r.ece);
-    println!("  {:<14} {:>9} {:>9} {:>9} {:>8}", "label", "precision", "recall", "f1", "rows");
+    println!(
+        "  {:<14} {:>9} {:>9} {:>9} {:>8}",
+        "label", "precision", "recall", "f1", "rows"
+    );
     for c in &r.per_class {
         println!(
             "  {:<14} {:>9.4} {:>9.4} {:>9.4} {:>8}",
@@ -409,7 +459,9 @@ fn print_report(r: &Report, what: &str, json: bool) -> Result<()> {
             c.support
         );
     }
-    println!("  confusion (rows = true, columns = predicted: condemn support call_for_calm neutral)");
+    println!(
+        "  confusion (rows = true, columns = predicted: condemn support call_for_calm neutral)"
+    );
     for (i, row) in r.confusion.iter().enumerate() {
         println!(
             "  {:<14} {:>7} {:>7} {:>7} {:>7}",

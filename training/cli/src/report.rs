@@ -7,7 +7,10 @@ use stance_model::Stance;
 use stance_model::metrics::Report;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Renders the page.
@@ -46,15 +49,36 @@ pub(crate) fn html(title: &str, r: &Report) -> String {
 fn confusion_svg(r: &Report) -> String {
     let (cell, left, top) = (90.0, 110.0, 30.0);
     let mut s = String::new();
-    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-size=\"12\">", left + 4.0 * cell + 10.0, top + 4.0 * cell + 10.0);
+    let _ = write!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-size=\"12\">",
+        left + 4.0 * cell + 10.0,
+        top + 4.0 * cell + 10.0
+    );
     for (j, l) in Stance::ALL.iter().enumerate() {
-        let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", left + (j as f64 + 0.5) * cell, top - 10.0, l);
-        let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", left - 6.0, top + (j as f64 + 0.5) * cell + 4.0, l);
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            left + (j as f64 + 0.5) * cell,
+            top - 10.0,
+            l
+        );
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            top + (j as f64 + 0.5) * cell + 4.0,
+            l
+        );
     }
     for (i, row) in r.confusion.iter().enumerate() {
         let total: u64 = row.iter().sum();
         for (j, &n) in row.iter().enumerate() {
-            let share = if total == 0 { 0.0 } else { n as f64 / total as f64 };
+            let share = if total == 0 {
+                0.0
+            } else {
+                n as f64 / total as f64
+            };
             let shade = (255.0 - share * 200.0) as u8;
             let _ = write!(
                 s,
@@ -75,9 +99,22 @@ fn confusion_svg(r: &Report) -> String {
 fn reliability_svg(r: &Report) -> String {
     let (w, hgt, pad) = (360.0, 360.0, 40.0);
     let mut s = String::new();
-    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-size=\"11\">", w + 2.0 * pad, hgt + 2.0 * pad);
-    let _ = write!(s, "<rect x=\"{pad}\" y=\"{pad}\" width=\"{w}\" height=\"{hgt}\" fill=\"none\" stroke=\"#999\"/>");
-    let _ = write!(s, "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{pad}\" stroke=\"#c33\" stroke-dasharray=\"4\"/>", pad + hgt, pad + w);
+    let _ = write!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-size=\"11\">",
+        w + 2.0 * pad,
+        hgt + 2.0 * pad
+    );
+    let _ = write!(
+        s,
+        "<rect x=\"{pad}\" y=\"{pad}\" width=\"{w}\" height=\"{hgt}\" fill=\"none\" stroke=\"#999\"/>"
+    );
+    let _ = write!(
+        s,
+        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{pad}\" stroke=\"#c33\" stroke-dasharray=\"4\"/>",
+        pad + hgt,
+        pad + w
+    );
     for b in &r.reliability {
         if b.count == 0 {
             continue;
@@ -95,12 +132,32 @@ fn reliability_svg(r: &Report) -> String {
             b.count
         );
     }
-    let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">confidence</text>", pad + w / 2.0, pad + hgt + 28.0);
-    let _ = write!(s, "<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">accuracy</text>", pad + hgt / 2.0, pad + hgt / 2.0);
+    let _ = write!(
+        s,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">confidence</text>",
+        pad + w / 2.0,
+        pad + hgt + 28.0
+    );
+    let _ = write!(
+        s,
+        "<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">accuracy</text>",
+        pad + hgt / 2.0,
+        pad + hgt / 2.0
+    );
     for k in 0..=4 {
         let v = k as f64 / 4.0;
-        let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{v}</text>", pad + v * w, pad + hgt + 14.0);
-        let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{v}</text>", pad - 4.0, pad + hgt - v * hgt + 4.0);
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{v}</text>",
+            pad + v * w,
+            pad + hgt + 14.0
+        );
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{v}</text>",
+            pad - 4.0,
+            pad + hgt - v * hgt + 4.0
+        );
     }
     s.push_str("</svg>");
     s

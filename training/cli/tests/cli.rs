@@ -15,7 +15,9 @@ fn repo() -> PathBuf {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn small_corpus() -> PathBuf {
@@ -24,13 +26,25 @@ fn small_corpus() -> PathBuf {
 
 fn run(cmd: &mut Command) -> (Output, String) {
     let out = cmd.output().expect("stance-train runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out, text)
 }
 
 fn train_small(out: &Path) {
     let (o, text) = run(bin()
-        .args(["train", "--min-df", "1", "--max-features", "500", "--no-calibrate", "--data"])
+        .args([
+            "train",
+            "--min-df",
+            "1",
+            "--max-features",
+            "500",
+            "--no-calibrate",
+            "--data",
+        ])
         .arg(small_corpus())
         .arg("--out")
         .arg(out));
@@ -45,13 +59,28 @@ fn train_reports_a_bad_row_by_file_and_line_and_can_skip_it() {
     body.push_str("{\"text\": \"The envoy spoke.\", \"label\": \"angry\"}\n");
     std::fs::write(&bad, body).unwrap();
     let out = dir.path().join("m.stance");
-    let (o, text) = run(bin().args(["train", "--min-df", "1", "--data"]).arg(&bad).arg("--out").arg(&out));
+    let (o, text) = run(bin()
+        .args(["train", "--min-df", "1", "--data"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(&out));
     assert!(!o.status.success());
     assert!(text.contains("bad.jsonl:49"), "{text}");
-    assert!(text.contains("condemn, support, call_for_calm, neutral"), "{text}");
+    assert!(
+        text.contains("condemn, support, call_for_calm, neutral"),
+        "{text}"
+    );
     assert!(!out.exists());
     let (o, text) = run(bin()
-        .args(["train", "--min-df", "1", "--max-features", "500", "--skip-invalid", "--data"])
+        .args([
+            "train",
+            "--min-df",
+            "1",
+            "--max-features",
+            "500",
+            "--skip-invalid",
+            "--data",
+        ])
         .arg(&bad)
         .arg("--out")
         .arg(&out));
@@ -72,7 +101,11 @@ fn csv_data_is_accepted() {
     }
     std::fs::write(&csv, w).unwrap();
     let out = dir.path().join("m.stance");
-    let (o, text) = run(bin().args(["train", "--min-df", "1", "--no-calibrate", "--data"]).arg(&csv).arg("--out").arg(&out));
+    let (o, text) = run(bin()
+        .args(["train", "--min-df", "1", "--no-calibrate", "--data"])
+        .arg(&csv)
+        .arg("--out")
+        .arg(&out));
     assert!(o.status.success(), "{text}");
 }
 
@@ -102,10 +135,16 @@ fn check_fails_on_duplicates_conflicts_near_duplicates_and_bad_rows() {
     let (o, text) = run(bin().arg("check").arg(&bad));
     assert!(!o.status.success());
     assert!(text.contains("DUPLICATE texts: 1"), "{text}");
-    assert!(text.contains("CONFLICTING labels for the same text: 1"), "{text}");
+    assert!(
+        text.contains("CONFLICTING labels for the same text: 1"),
+        "{text}"
+    );
     assert!(text.contains("near-duplicates"), "{text}");
     assert!(text.contains("bad.jsonl:6"), "{text}");
-    assert!(text.contains("bad.jsonl:1") && text.contains("bad.jsonl:2"), "{text}");
+    assert!(
+        text.contains("bad.jsonl:1") && text.contains("bad.jsonl:2"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -142,7 +181,10 @@ fn promotion_gate_accepts_better_and_refuses_worse() {
         .arg(fixture("holdout.jsonl")));
     assert_eq!(o.status.code(), Some(3), "{text}");
     assert!(text.contains("refused"), "{text}");
-    assert_eq!(std::fs::read(&serving).unwrap(), std::fs::read(&weak).unwrap());
+    assert_eq!(
+        std::fs::read(&serving).unwrap(),
+        std::fs::read(&weak).unwrap()
+    );
 
     // Better candidate: installed at the serving path.
     let (o, text) = run(bin()
@@ -153,21 +195,37 @@ fn promotion_gate_accepts_better_and_refuses_worse() {
         .arg("--data")
         .arg(fixture("holdout.jsonl")));
     assert!(o.status.success(), "{text}");
-    assert_eq!(std::fs::read(&serving).unwrap(), std::fs::read(&strong).unwrap());
+    assert_eq!(
+        std::fs::read(&serving).unwrap(),
+        std::fs::read(&strong).unwrap()
+    );
 
     // A corrupt candidate is never installed.
     let corrupt = dir.path().join("corrupt.stance");
     std::fs::write(&corrupt, &std::fs::read(&strong).unwrap()[..100]).unwrap();
-    let (o, _) = run(bin().args(["promote", "--candidate"]).arg(&corrupt).arg("--current").arg(&serving).arg("--data").arg(fixture("holdout.jsonl")));
+    let (o, _) = run(bin()
+        .args(["promote", "--candidate"])
+        .arg(&corrupt)
+        .arg("--current")
+        .arg(&serving)
+        .arg("--data")
+        .arg(fixture("holdout.jsonl")));
     assert!(!o.status.success());
-    assert_eq!(std::fs::read(&serving).unwrap(), std::fs::read(&strong).unwrap());
+    assert_eq!(
+        std::fs::read(&serving).unwrap(),
+        std::fs::read(&strong).unwrap()
+    );
 }
 
 #[test]
 fn eval_writes_json_and_an_html_report() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("r.html");
-    let (o, text) = run(bin().args(["eval", "--json", "--data"]).arg(fixture("holdout.jsonl")).arg("--report").arg(&html));
+    let (o, text) = run(bin()
+        .args(["eval", "--json", "--data"])
+        .arg(fixture("holdout.jsonl"))
+        .arg("--report")
+        .arg(&html));
     assert!(o.status.success(), "{text}");
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["rows"], 20);
@@ -186,9 +244,23 @@ fn builtin_model_is_reproduced_by_retraining_the_committed_corpus() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.stance");
     let mut cmd = bin();
-    cmd.arg("train").arg("--data").arg(repo().join("training/data")).arg("--out").arg(&out);
+    cmd.arg("train")
+        .arg("--data")
+        .arg(repo().join("training/data"))
+        .arg("--out")
+        .arg(&out);
     cmd.args(["--trained-at", &info.trained_at]);
-    for key in ["algorithm", "alpha", "smoothing", "max_iterations", "max_features", "min_df", "seed", "word_ngrams", "negation_scope"] {
+    for key in [
+        "algorithm",
+        "alpha",
+        "smoothing",
+        "max_iterations",
+        "max_features",
+        "min_df",
+        "seed",
+        "word_ngrams",
+        "negation_scope",
+    ] {
         if let Some(v) = h.get(key) {
             cmd.arg(format!("--{}", key.replace('_', "-"))).arg(v);
         }

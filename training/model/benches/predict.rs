@@ -1,4 +1,5 @@
 //! Featurize + predict speed, batch throughput, and model load time.
+#![allow(missing_docs)] // criterion macros generate undocumented items
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stance_model::{DEFAULT_MODEL, StanceModel};
@@ -9,12 +10,16 @@ const STATEMENT: &str = "The foreign minister told reporters that the overnight 
 
 fn bench(c: &mut Criterion) {
     let model = StanceModel::builtin();
-    c.bench_function("predict_one_25_words", |b| b.iter(|| model.predict(black_box(STATEMENT))));
+    c.bench_function("predict_one_25_words", |b| {
+        b.iter(|| model.predict(black_box(STATEMENT)))
+    });
 
     let batch: Vec<String> = (0..1000).map(|i| format!("{STATEMENT} ({i})")).collect();
     let mut g = c.benchmark_group("batch");
     g.throughput(Throughput::Elements(batch.len() as u64));
-    g.bench_function("predict_batch_1000", |b| b.iter(|| model.predict_batch(black_box(&batch))));
+    g.bench_function("predict_batch_1000", |b| {
+        b.iter(|| model.predict_batch(black_box(&batch)))
+    });
     g.finish();
 
     c.bench_function("load_default_model", |b| {

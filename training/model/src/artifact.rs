@@ -43,7 +43,11 @@ pub fn model_version(info: &ModelInfo, featurizer: &FeaturizerConfig, weights: &
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(crate) fn encode(info: &ModelInfo, featurizer: &FeaturizerConfig, weights: &Weights) -> Vec<u8> {
+pub(crate) fn encode(
+    info: &ModelInfo,
+    featurizer: &FeaturizerConfig,
+    weights: &Weights,
+) -> Vec<u8> {
     #[derive(Serialize)]
     struct PayloadRef<'a> {
         info: &'a ModelInfo,
@@ -106,8 +110,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<StanceModel> {
     if Sha256::digest(body).as_slice() != &bytes[20..52] {
         return Err(ModelError::ChecksumMismatch);
     }
-    let payload: Payload =
-        postcard::from_bytes(body).map_err(|e| ModelError::Corrupt(format!("payload does not decode: {e}")))?;
+    let payload: Payload = postcard::from_bytes(body)
+        .map_err(|e| ModelError::Corrupt(format!("payload does not decode: {e}")))?;
     let expected = model_version(&payload.info, &payload.featurizer, &payload.weights);
     if payload.info.model_version != expected {
         return Err(ModelError::Corrupt(format!(
@@ -128,7 +132,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

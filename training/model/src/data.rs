@@ -64,7 +64,12 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| ModelError::io(p, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| matches!(f.extension().and_then(|e| e.to_str()), Some("jsonl" | "csv")))
+                .filter(|f| {
+                    matches!(
+                        f.extension().and_then(|e| e.to_str()),
+                        Some("jsonl" | "csv")
+                    )
+                })
                 .collect();
             files.sort();
             out.extend(files);
@@ -86,7 +91,11 @@ pub fn load(paths: &[PathBuf], skip_invalid: bool) -> Result<Loaded> {
         let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
         let before = loaded.examples.len() + loaded.skipped.len();
         let is_csv = path.extension().and_then(|e| e.to_str()) == Some("csv");
-        let rows = if is_csv { parse_csv(&path, &text)? } else { parse_jsonl(&path, &text) };
+        let rows = if is_csv {
+            parse_csv(&path, &text)?
+        } else {
+            parse_jsonl(&path, &text)
+        };
         for row in rows {
             match row {
                 Ok(ex) => loaded.examples.push(ex),
@@ -95,7 +104,10 @@ pub fn load(paths: &[PathBuf], skip_invalid: bool) -> Result<Loaded> {
             }
         }
         if loaded.examples.len() + loaded.skipped.len() == before {
-            return Err(ModelError::BadData(format!("{} holds no rows", path.display())));
+            return Err(ModelError::BadData(format!(
+                "{} holds no rows",
+                path.display()
+            )));
         }
     }
     Ok(loaded)
@@ -110,8 +122,13 @@ fn bad(path: &Path, line: usize, message: impl Into<String>) -> ModelError {
 }
 
 fn parse_label(path: &Path, line: usize, field: &str, s: &str) -> Result<Stance> {
-    s.parse::<Stance>()
-        .map_err(|_| bad(path, line, format!("unknown {field} {s:?} (allowed: {LABEL_NAMES})")))
+    s.parse::<Stance>().map_err(|_| {
+        bad(
+            path,
+            line,
+            format!("unknown {field} {s:?} (allowed: {LABEL_NAMES})"),
+        )
+    })
 }
 
 fn check_text(path: &Path, line: usize, text: &str) -> Result<()> {
@@ -129,8 +146,8 @@ fn parse_jsonl(path: &Path, text: &str) -> Vec<Result<Example>> {
             continue;
         }
         out.push((|| {
-            let row: JsonRow =
-                serde_json::from_str(raw).map_err(|e| bad(path, line, format!("not a JSON object: {e}")))?;
+            let row: JsonRow = serde_json::from_str(raw)
+                .map_err(|e| bad(path, line, format!("not a JSON object: {e}")))?;
             let text = match row.text {
                 Some(serde_json::Value::String(s)) => s,
                 Some(_) => return Err(bad(path, line, "\"text\" is not a string")),
@@ -140,7 +157,13 @@ fn parse_jsonl(path: &Path, text: &str) -> Vec<Result<Example>> {
             let label = match row.label {
                 Some(serde_json::Value::String(s)) => parse_label(path, line, "label", &s)?,
                 Some(_) => return Err(bad(path, line, "\"label\" is not a string")),
-                None => return Err(bad(path, line, format!("missing \"label\" (allowed: {LABEL_NAMES})"))),
+                None => {
+                    return Err(bad(
+                        path,
+                        line,
+                        format!("missing \"label\" (allowed: {LABEL_NAMES})"),
+                    ));
+                }
             };
             let also = row
                 .also
@@ -162,14 +185,20 @@ fn parse_jsonl(path: &Path, text: &str) -> Vec<Result<Example>> {
 }
 
 fn parse_csv(path: &Path, text: &str) -> Result<Vec<Result<Example>>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| bad(path, 1, format!("unreadable CSV header: {e}")))?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(ti), Some(li)) = (col("text"), col("label")) else {
-        return Err(bad(path, 1, "CSV header must name the columns \"text\" and \"label\""));
+        return Err(bad(
+            path,
+            1,
+            "CSV header must name the columns \"text\" and \"label\"",
+        ));
     };
     let mut out = Vec::new();
     for record in reader.records() {
@@ -202,7 +231,10 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<Result<Example>>> {
 
 /// Key under which rows count as the same statement: normalised text, whitespace folded.
 pub fn text_key(text: &str) -> String {
-    normalize(text).split_whitespace().collect::<Vec<_>>().join(" ")
+    normalize(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Share of rows, in percent, that fall in the fixed test split.
@@ -259,6 +291,26 @@ pub fn data_hash(examples: &[Example]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Draws `n` rows with replacement (seeded, reproducible): used to measure fitting at a
+/// larger scale than the corpus.
+pub fn resample(examples: &[Example], n: usize, seed: u64) -> Vec<Example> {
+    if examples.is_empty() {
+        return Vec::new();
+    }
+    // splitmix64: tiny, seeded, and the same on every platform.
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..n)
+        .map(|_| examples[(next() % examples.len() as u64) as usize].clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,7 +318,10 @@ mod tests {
 
     fn file(dir: &Path, name: &str, body: &str) -> PathBuf {
         let p = dir.join(name);
-        std::fs::File::create(&p).unwrap().write_all(body.as_bytes()).unwrap();
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(body.as_bytes())
+            .unwrap();
         p
     }
 
@@ -278,7 +333,9 @@ mod tests {
             "a.jsonl",
             "{\"text\": \"Paris deplored the raid.\", \"label\": \"condemn\"}\n{\"text\": \"x\", \"label\": \"angry\"}\n",
         );
-        let err = load(std::slice::from_ref(&p), false).unwrap_err().to_string();
+        let err = load(std::slice::from_ref(&p), false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("a.jsonl:2"), "{err}");
         assert!(err.contains("call_for_calm"), "lists allowed labels: {err}");
         let loaded = load(&[p], true).unwrap();
@@ -288,18 +345,32 @@ mod tests {
     #[test]
     fn csv_and_empty_files() {
         let dir = tempfile::tempdir().unwrap();
-        let p = file(dir.path(), "b.csv", "text,label\n\"Both sides must talk, he said.\",call_for_calm\n,neutral\n");
-        let err = load(std::slice::from_ref(&p), false).unwrap_err().to_string();
+        let p = file(
+            dir.path(),
+            "b.csv",
+            "text,label\n\"Both sides must talk, he said.\",call_for_calm\n,neutral\n",
+        );
+        let err = load(std::slice::from_ref(&p), false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("b.csv:3") && err.contains("empty"), "{err}");
         let e = file(dir.path(), "c.jsonl", "\n");
         assert!(matches!(load(&[e], false), Err(ModelError::BadData(_))));
         let h = file(dir.path(), "d.csv", "sentence,stance\nx,neutral\n");
-        assert!(load(&[h], false).unwrap_err().to_string().contains("d.csv:1"));
+        assert!(
+            load(&[h], false)
+                .unwrap_err()
+                .to_string()
+                .contains("d.csv:1")
+        );
     }
 
     #[test]
     fn split_is_stable_and_dedupe_keeps_last() {
-        assert_eq!(is_test("Ankara hailed the operation."), is_test("ANKARA  hailed the operation."));
+        assert_eq!(
+            is_test("Ankara hailed the operation."),
+            is_test("ANKARA  hailed the operation.")
+        );
         let ex = |t: &str, l: Stance| Example {
             text: t.into(),
             label: l,
@@ -319,22 +390,4 @@ mod tests {
         assert_eq!(kept.len(), 2);
         assert_eq!(kept[0].label, Stance::Condemn);
     }
-}
-
-/// Draws `n` rows with replacement (seeded, reproducible): used to measure fitting at a
-/// larger scale than the corpus.
-pub fn resample(examples: &[Example], n: usize, seed: u64) -> Vec<Example> {
-    if examples.is_empty() {
-        return Vec::new();
-    }
-    // splitmix64: tiny, seeded, and the same on every platform.
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    (0..n).map(|_| examples[(next() % examples.len() as u64) as usize].clone()).collect()
 }

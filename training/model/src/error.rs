@@ -43,7 +43,10 @@ pub enum ModelError {
     #[error("corrupt model file: {0}")]
     Corrupt(String),
     /// The model's labels are not the four this API serves.
-    #[error("model labels {found:?} do not match the served labels [{}]", crate::stance::LABEL_NAMES)]
+    #[error(
+        "model labels {found:?} do not match the served labels [{}]",
+        crate::stance::LABEL_NAMES
+    )]
     LabelMismatch {
         /// Labels found in the file.
         found: Vec<String>,

@@ -79,11 +79,7 @@ impl Featurizer {
         } else {
             (1u32 << config.hash_bits) - 1
         };
-        Featurizer {
-            config,
-            mask,
-            cues,
-        }
+        Featurizer { config, mask, cues }
     }
 
     /// The settings.
@@ -218,7 +214,10 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 }
 
 fn mix(a: u64, b: u64) -> u64 {
-    let mut h = a ^ b.wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_add(a << 6).wrapping_add(a >> 2);
+    let mut h = a ^ b
+        .wrapping_add(0x9e37_79b9_7f4a_7c15)
+        .wrapping_add(a << 6)
+        .wrapping_add(a >> 2);
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -240,7 +239,10 @@ mod tests {
     #[test]
     fn same_text_same_features_and_case_folded() {
         let f = Featurizer::new(FeaturizerConfig::default());
-        assert_eq!(ids(&f, "France condemned the strikes"), ids(&f, "FRANCE condemned the strikes"));
+        assert_eq!(
+            ids(&f, "France condemned the strikes"),
+            ids(&f, "FRANCE condemned the strikes")
+        );
         assert_eq!(
             ids(&f, "\u{201C}Unacceptable,\u{201D} she said"),
             ids(&f, "\"Unacceptable,\" she said")

@@ -143,8 +143,18 @@ mod tests {
     #[test]
     fn scores_a_small_case_by_hand() {
         use Stance::*;
-        let truth = [(Condemn, &[][..]), (Condemn, &[Support][..]), (Support, &[][..]), (Neutral, &[][..])];
-        let preds = [p(Condemn, 0.95), p(Support, 0.65), p(Support, 0.85), p(Neutral, 0.75)];
+        let truth = [
+            (Condemn, &[][..]),
+            (Condemn, &[Support][..]),
+            (Support, &[][..]),
+            (Neutral, &[][..]),
+        ];
+        let preds = [
+            p(Condemn, 0.95),
+            p(Support, 0.65),
+            p(Support, 0.85),
+            p(Neutral, 0.75),
+        ];
         let r = evaluate(&truth, &preds);
         assert_eq!(r.accuracy, 0.75);
         assert_eq!(r.accuracy_with_also, 1.0);
@@ -152,6 +162,10 @@ mod tests {
         // condemn P=1 R=.5 F=2/3; support P=.5 R=1 F=2/3; calm 0; neutral 1.
         assert!((r.macro_f1 - (2.0 / 3.0 + 2.0 / 3.0 + 0.0 + 1.0) / 4.0).abs() < 1e-9);
         // Bins 9, 6, 8, 7: |1-.95| + |0-.65| + |1-.85| + |1-.75|, over 4.
-        assert!((r.ece - (0.05 + 0.65 + 0.15 + 0.25) / 4.0).abs() < 1e-6, "{}", r.ece);
+        assert!(
+            (r.ece - (0.05 + 0.65 + 0.15 + 0.25) / 4.0).abs() < 1e-6,
+            "{}",
+            r.ece
+        );
     }
 }

@@ -93,7 +93,10 @@ impl StanceModel {
             });
         }
         if !(12..=24).contains(&config.hash_bits) {
-            return Err(ModelError::Corrupt(format!("hash_bits {} outside 12..=24", config.hash_bits)));
+            return Err(ModelError::Corrupt(format!(
+                "hash_bits {} outside 12..=24",
+                config.hash_bits
+            )));
         }
         let k = weights.ids.len();
         if weights.idf.len() != k || weights.coef.len() != k * 4 {
@@ -103,18 +106,27 @@ impl StanceModel {
                 weights.coef.len()
             )));
         }
-        let all_finite = weights.idf.iter().chain(&weights.coef).chain(&weights.intercept).all(|x| x.is_finite());
-        if !all_finite || !(weights.temperature.is_finite() && weights.temperature > 0.0) {
-            return Err(ModelError::Corrupt("non-finite weights or temperature".into()));
+        let all_finite = weights
+            .idf
+            .iter()
+            .chain(&weights.coef)
+            .chain(&weights.intercept)
+            .all(|x| x.is_finite());
+        if !(all_finite && weights.temperature.is_finite() && weights.temperature > 0.0) {
+            return Err(ModelError::Corrupt(
+                "non-finite weights or temperature".into(),
+            ));
         }
         let featurizer = Featurizer::new(config);
         let mut slot_of = vec![u32::MAX; featurizer.dimension()];
         for (slot, &id) in weights.ids.iter().enumerate() {
-            let cell = slot_of
-                .get_mut(id as usize)
-                .ok_or_else(|| ModelError::Corrupt(format!("feature id {id} outside the hash space")))?;
+            let cell = slot_of.get_mut(id as usize).ok_or_else(|| {
+                ModelError::Corrupt(format!("feature id {id} outside the hash space"))
+            })?;
             if *cell != u32::MAX {
-                return Err(ModelError::Corrupt(format!("feature id {id} selected twice")));
+                return Err(ModelError::Corrupt(format!(
+                    "feature id {id} selected twice"
+                )));
             }
             *cell = slot as u32;
         }
@@ -202,7 +214,11 @@ impl StanceModel {
         if texts.len() < 64 {
             texts.iter().map(|t| self.predict(t.as_ref())).collect()
         } else {
-            texts.par_iter().with_min_len(32).map(|t| self.predict(t.as_ref())).collect()
+            texts
+                .par_iter()
+                .with_min_len(32)
+                .map(|t| self.predict(t.as_ref()))
+                .collect()
         }
     }
 

@@ -31,8 +31,10 @@ pub fn normalize(text: &str) -> String {
 fn fold(c: char) -> Option<char> {
     Some(match c {
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => '\'',
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' | '\u{2033}' => '"',
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => '-',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}'
+        | '\u{2033}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
         '\u{00A0}' | '\u{2009}' | '\u{202F}' => ' ',
         _ => return None,
     })
@@ -72,7 +74,9 @@ pub fn tokenize_into(normalized: &str, out: &mut Vec<Token>) {
     out.clear();
     let bytes = normalized.as_bytes();
     let is_word = |i: usize| -> bool {
-        bytes.get(i).is_some_and(|&b| b.is_ascii_alphanumeric() || b >= 0x80)
+        bytes
+            .get(i)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b >= 0x80)
     };
     let mut i = 0;
     while i < bytes.len() {
@@ -100,7 +104,9 @@ pub fn tokenize_into(normalized: &str, out: &mut Vec<Token>) {
         }
         let kind = match b {
             b'"' => Some(TokenKind::Quote),
-            b',' | b';' | b':' | b'.' | b'!' | b'?' | b'(' | b')' | b'[' | b']' => Some(TokenKind::Break),
+            b',' | b';' | b':' | b'.' | b'!' | b'?' | b'(' | b')' | b'[' | b']' => {
+                Some(TokenKind::Break)
+            }
             _ => None,
         };
         if let Some(kind) = kind {
@@ -127,7 +133,10 @@ mod tests {
 
     #[test]
     fn folds_quotes_dashes_and_case() {
-        assert_eq!(normalize("\u{201C}Illegal\u{201D} \u{2014} Paris\u{2019}s VIEW"), "\"illegal\" - paris's view");
+        assert_eq!(
+            normalize("\u{201C}Illegal\u{201D} \u{2014} Paris\u{2019}s VIEW"),
+            "\"illegal\" - paris's view"
+        );
         // NFKC folds compatibility forms such as the ligature and full-width letters.
         assert_eq!(normalize("\u{FB01}ne \u{FF21}"), "fine a");
     }
@@ -136,8 +145,28 @@ mod tests {
     fn keeps_contractions_hyphens_and_abbreviations() {
         assert_eq!(
             words("We don't accept this so-called vote, the U.S. said: \"No.\""),
-            vec!["we", "don't", "accept", "this", "so-called", "vote", ",", "the", "u.s", ".", "said", ":", "\"", "no", ".", "\""]
+            vec![
+                "we",
+                "don't",
+                "accept",
+                "this",
+                "so-called",
+                "vote",
+                ",",
+                "the",
+                "u.s",
+                ".",
+                "said",
+                ":",
+                "\"",
+                "no",
+                ".",
+                "\""
+            ]
         );
-        assert_eq!(words("3.5 per cent - de-escalate"), vec!["3.5", "per", "cent", "de-escalate"]);
+        assert_eq!(
+            words("3.5 per cent - de-escalate"),
+            vec!["3.5", "per", "cent", "de-escalate"]
+        );
     }
 }

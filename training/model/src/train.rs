@@ -120,10 +120,12 @@ impl TrainParams {
     /// [`ModelError::InvalidParam`] naming the setting and its valid range.
     pub fn check(self) -> Result<ValidTrainParams> {
         let p = self.0;
-        let bad = |name, message: &str| Err(ModelError::InvalidParam {
-            name,
-            message: message.to_owned(),
-        });
+        let bad = |name, message: &str| {
+            Err(ModelError::InvalidParam {
+                name,
+                message: message.to_owned(),
+            })
+        };
         if !(p.alpha.is_finite() && p.alpha > 0.0) {
             return bad("alpha", "must be a finite number > 0");
         }
@@ -189,7 +191,11 @@ pub fn fit(
         progress("fitting the calibration model");
         let (fit_rows, cal_rows): (Vec<usize>, Vec<usize>) =
             (0..examples.len()).partition(|&i| fold_of(&examples[i].text, params.seed, 10) != 0);
-        let (coef, intercept) = fit_linear(params, dense(&docs, &fit_rows, &slot_of, &idf), &pick(&labels, &fit_rows))?;
+        let (coef, intercept) = fit_linear(
+            params,
+            dense(&docs, &fit_rows, &slot_of, &idf),
+            &pick(&labels, &fit_rows),
+        )?;
         let logits: Vec<[f32; 4]> = cal_rows
             .iter()
             .map(|&i| logits_of(&docs[i], &slot_of, &idf, &coef, intercept))
@@ -239,7 +245,10 @@ impl StanceModel {
 pub fn score(model: &StanceModel, examples: &[Example]) -> Report {
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let predictions = model.predict_batch(&texts);
-    let truth: Vec<(Stance, &[Stance])> = examples.iter().map(|e| (e.label, e.also.as_slice())).collect();
+    let truth: Vec<(Stance, &[Stance])> = examples
+        .iter()
+        .map(|e| (e.label, e.also.as_slice()))
+        .collect();
     evaluate(&truth, &predictions)
 }
 
@@ -340,7 +349,12 @@ fn featurize_all(featurizer: &Featurizer, examples: &[Example]) -> Vec<Vec<u32>>
 
 /// Chi-squared feature selection over presence/absence x label, among ids with enough rows.
 /// Returns the kept ids (ascending) and their idf.
-fn select(docs: &[Vec<u32>], labels: &[usize], max_features: usize, min_df: u32) -> (Vec<u32>, Vec<f32>) {
+fn select(
+    docs: &[Vec<u32>],
+    labels: &[usize],
+    max_features: usize,
+    min_df: u32,
+) -> (Vec<u32>, Vec<f32>) {
     let n = docs.len() as f64;
     let mut class_n = [0f64; 4];
     for &l in labels {
@@ -412,7 +426,11 @@ fn dense(docs: &[Vec<u32>], rows: &[usize], slot_of: &[u32], idf: &[f32]) -> Arr
 
 /// Fits the linfa model and reads its weights out as `[slot][label]` coefficients and
 /// per-label intercepts.
-fn fit_linear(params: &ValidTrainParams, x: Array2<Float>, labels: &[usize]) -> Result<(Vec<f32>, [f32; 4])> {
+fn fit_linear(
+    params: &ValidTrainParams,
+    x: Array2<Float>,
+    labels: &[usize],
+) -> Result<(Vec<f32>, [f32; 4])> {
     let k = x.ncols();
     let y = Array1::from(labels.to_vec());
     let dataset = Dataset::new(x, y);
@@ -461,7 +479,10 @@ fn naive_bayes_weights(model: &MultinomialNb<Float, usize>) -> Result<Vec<(usize
     let mut out = Vec::new();
     for (class, hist) in info {
         let class: usize = class.parse().map_err(|_| corrupt("class key"))?;
-        let prior = hist.get("prior").and_then(|p| p.as_f64()).ok_or_else(|| corrupt("prior"))? as f32;
+        let prior = hist
+            .get("prior")
+            .and_then(|p| p.as_f64())
+            .ok_or_else(|| corrupt("prior"))? as f32;
         let data = hist
             .get("feature_log_prob")
             .and_then(|a| a.get("data"))
@@ -478,7 +499,13 @@ fn naive_bayes_weights(model: &MultinomialNb<Float, usize>) -> Result<Vec<(usize
     Ok(out)
 }
 
-fn logits_of(doc: &[u32], slot_of: &[u32], idf: &[f32], coef: &[f32], intercept: [f32; 4]) -> [f32; 4] {
+fn logits_of(
+    doc: &[u32],
+    slot_of: &[u32],
+    idf: &[f32],
+    coef: &[f32],
+    intercept: [f32; 4],
+) -> [f32; 4] {
     let mut v = Vec::new();
     vectorize(slot_of, idf, doc, &mut v);
     let mut l = intercept;
@@ -527,7 +554,10 @@ mod tests {
     fn params_are_checked() {
         let mut p = TrainParams::default();
         p.0.alpha = 0.0;
-        assert!(matches!(p.check(), Err(ModelError::InvalidParam { name: "alpha", .. })));
+        assert!(matches!(
+            p.check(),
+            Err(ModelError::InvalidParam { name: "alpha", .. })
+        ));
         let mut p = TrainParams::default();
         p.0.max_features = 3;
         assert!(p.check().is_err());
@@ -552,7 +582,8 @@ mod sparse_equals_dense {
     use linfa_bayes::NaiveBayes;
 
     fn setup(algorithm: Algorithm) -> (ValidTrainParams, Vec<Example>) {
-        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.jsonl");
+        let p =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.jsonl");
         let rows = data::load(&[p], false).unwrap().examples;
         let mut params = TrainParams::default();
         params.0.algorithm = algorithm;
@@ -586,9 +617,9 @@ mod sparse_equals_dense {
         let dense = linfa_model.predict_probabilities(&x);
         for (r, e) in rows.iter().enumerate() {
             let sparse = model.predict(&e.text).probabilities;
-            for c in 0..4 {
+            for (c, p) in sparse.iter().enumerate() {
                 let col = linfa_model.classes().iter().position(|&k| k == c).unwrap();
-                assert!((sparse[c] - dense[[r, col]]).abs() < 1e-4, "row {r} class {c}");
+                assert!((p - dense[[r, col]]).abs() < 1e-4, "row {r} class {c}");
             }
         }
     }
@@ -607,7 +638,10 @@ mod sparse_equals_dense {
         for (r, e) in rows.iter().enumerate() {
             let sparse = model.predict(&e.text).probabilities;
             for (col, &&c) in classes.iter().enumerate() {
-                assert!((sparse[c] - log_proba[[r, col]].exp()).abs() < 1e-4, "row {r} class {c}");
+                assert!(
+                    (sparse[c] - log_proba[[r, col]].exp()).abs() < 1e-4,
+                    "row {r} class {c}"
+                );
             }
         }
     }
