@@ -67,8 +67,8 @@ pub struct StanceModel {
     pub(crate) info: ModelInfo,
     pub(crate) featurizer: Featurizer,
     pub(crate) weights: Weights,
-    /// Hashed id -> slot, `u32::MAX` for unselected ids. Built at load, never stored.
-    slot_of: Vec<u32>,
+    /// Hashed id -> slot. Built at load, never stored.
+    slot_of: SlotTable,
 }
 
 const _: () = {
@@ -118,18 +118,17 @@ impl StanceModel {
             ));
         }
         let featurizer = Featurizer::new(config);
-        let mut slot_of = vec![u32::MAX; featurizer.dimension()];
-        for (slot, &id) in weights.ids.iter().enumerate() {
-            let cell = slot_of.get_mut(id as usize).ok_or_else(|| {
-                ModelError::Corrupt(format!("feature id {id} outside the hash space"))
-            })?;
-            if *cell != u32::MAX {
-                return Err(ModelError::Corrupt(format!(
-                    "feature id {id} selected twice"
-                )));
-            }
-            *cell = slot as u32;
+        if let Some(id) = weights
+            .ids
+            .iter()
+            .find(|&&id| id as usize >= featurizer.dimension())
+        {
+            return Err(ModelError::Corrupt(format!(
+                "feature id {id} outside the hash space"
+            )));
         }
+        let slot_of = SlotTable::new(&weights.ids)
+            .ok_or_else(|| ModelError::Corrupt("a feature id is selected twice".into()))?;
         Ok(StanceModel {
             info,
             featurizer,
@@ -269,11 +268,10 @@ pub(crate) fn softmax_prediction(logits: [f32; 4], temperature: f32) -> Predicti
 
 /// Hashed ids (with repeats) -> sorted `(slot, value)` pairs: sublinear tf times idf, L2
 /// normalised. The one definition of a feature vector, for fitting and for serving.
-pub(crate) fn vectorize(slot_of: &[u32], idf: &[f32], ids: &[u32], out: &mut Vec<(u32, f32)>) {
+pub(crate) fn vectorize(slot_of: &SlotTable, idf: &[f32], ids: &[u32], out: &mut Vec<(u32, f32)>) {
     out.clear();
     for &id in ids {
-        let slot = slot_of[id as usize];
-        if slot != u32::MAX {
+        if let Some(slot) = slot_of.get(id) {
             out.push((slot, 1.0));
         }
     }
@@ -298,6 +296,57 @@ pub(crate) fn vectorize(slot_of: &[u32], idf: &[f32], ids: &[u32], out: &mut Vec
         let inv = norm.sqrt().recip();
         for (_, v) in out.iter_mut() {
             *v *= inv;
+        }
+    }
+}
+
+/// Open-addressing map from hashed feature id to slot. A few thousand selected ids fit in a
+/// table small enough to stay in cache, where a direct table over the whole 2^20 hash space
+/// would miss cache on nearly every lookup.
+pub(crate) struct SlotTable {
+    mask: usize,
+    keys: Vec<u32>,
+    slots: Vec<u32>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl SlotTable {
+    /// Builds the table; `None` when an id repeats. Ids are hash values, so their low bits
+    /// are already well spread.
+    pub(crate) fn new(ids: &[u32]) -> Option<Self> {
+        let cap = (ids.len() * 2 + 16).next_power_of_two();
+        let mut t = SlotTable {
+            mask: cap - 1,
+            keys: vec![EMPTY; cap],
+            slots: vec![0; cap],
+        };
+        for (slot, &id) in ids.iter().enumerate() {
+            let mut i = id as usize & t.mask;
+            while t.keys[i] != EMPTY {
+                if t.keys[i] == id {
+                    return None;
+                }
+                i = (i + 1) & t.mask;
+            }
+            t.keys[i] = id;
+            t.slots[i] = slot as u32;
+        }
+        Some(t)
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, id: u32) -> Option<u32> {
+        let mut i = id as usize & self.mask;
+        loop {
+            let k = self.keys[i];
+            if k == id {
+                return Some(self.slots[i]);
+            }
+            if k == EMPTY {
+                return None;
+            }
+            i = (i + 1) & self.mask;
         }
     }
 }

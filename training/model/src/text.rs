@@ -7,10 +7,8 @@ use unicode_normalization::UnicodeNormalization;
 pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
     if text.is_ascii() {
-        out.reserve(text.len());
-        for b in text.bytes() {
-            out.push(b.to_ascii_lowercase() as char);
-        }
+        out.push_str(text);
+        out.make_ascii_lowercase();
         return;
     }
     for c in text.nfkc() {

@@ -20,7 +20,7 @@ use crate::data::{Example, data_hash, text_key};
 use crate::error::{ModelError, Result};
 use crate::features::{Featurizer, FeaturizerConfig, Scratch};
 use crate::metrics::{Report, evaluate};
-use crate::model::{ModelInfo, StanceModel, Weights, softmax_prediction, vectorize};
+use crate::model::{ModelInfo, SlotTable, StanceModel, Weights, softmax_prediction, vectorize};
 use crate::stance::Stance;
 
 /// Float type of the dense matrices handed to linfa: f32 halves the memory of a fit.
@@ -182,10 +182,7 @@ pub fn fit(
             params.min_df
         )));
     }
-    let mut slot_of = vec![u32::MAX; featurizer.dimension()];
-    for (s, &id) in ids.iter().enumerate() {
-        slot_of[id as usize] = s as u32;
-    }
+    let slot_of = SlotTable::new(&ids).expect("selected ids are unique");
 
     let temperature = if params.calibrate {
         progress("fitting the calibration model");
@@ -412,7 +409,7 @@ fn pick<T: Copy>(v: &[T], rows: &[usize]) -> Vec<T> {
 }
 
 /// Dense `rows x features` matrix of the given rows, built row by row from the sparse vectors.
-fn dense(docs: &[Vec<u32>], rows: &[usize], slot_of: &[u32], idf: &[f32]) -> Array2<Float> {
+fn dense(docs: &[Vec<u32>], rows: &[usize], slot_of: &SlotTable, idf: &[f32]) -> Array2<Float> {
     let mut x = Array2::<Float>::zeros((rows.len(), idf.len()));
     let mut v = Vec::new();
     for (r, &i) in rows.iter().enumerate() {
@@ -501,7 +498,7 @@ fn naive_bayes_weights(model: &MultinomialNb<Float, usize>) -> Result<Vec<(usize
 
 fn logits_of(
     doc: &[u32],
-    slot_of: &[u32],
+    slot_of: &SlotTable,
     idf: &[f32],
     coef: &[f32],
     intercept: [f32; 4],
