@@ -474,3 +474,50 @@ fn print_report(r: &Report, what: &str, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// `stance-train articles`.
+#[derive(Args)]
+pub(crate) struct ArticlesArgs {
+    /// Model file; the built-in default model when omitted.
+    #[arg(long, env = "STANCE_MODEL_PATH")]
+    model: Option<PathBuf>,
+    /// Article set (JSON Lines: id, title, text, actors with code and stance).
+    #[arg(
+        long,
+        env = "STANCE_ARTICLES",
+        default_value = "training/articles/articles.jsonl"
+    )]
+    data: PathBuf,
+    /// Print JSON, with the per-article breakdown.
+    #[arg(long, env = "STANCE_JSON")]
+    json: bool,
+}
+
+pub(crate) fn articles(a: ArticlesArgs) -> Result<ExitCode> {
+    let model = open_model(a.model.as_deref())?;
+    let analyzer = stance_analysis::Analyzer::new();
+    let eval = stance_analysis::evaluate_file(&analyzer, &model, &a.data)
+        .with_context(|| format!("scoring {}", a.data.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&eval)?);
+    } else {
+        println!(
+            "model {} on {} articles ({})",
+            model.version(),
+            eval.articles,
+            a.data.display()
+        );
+        println!(
+            "  states: {} found right, {} found wrongly, {} missed",
+            eval.true_positives, eval.false_positives, eval.false_negatives
+        );
+        println!("  actor precision   {:.4}", eval.precision);
+        println!("  actor recall      {:.4}", eval.recall);
+        println!("  actor F1          {:.4}", eval.f1);
+        println!(
+            "  stance accuracy   {:.4} ({} of {} matched states)",
+            eval.stance_accuracy, eval.correct_stances, eval.true_positives
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -33,6 +33,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Install a candidate model at the serving path only if it is not worse than the current one.
     Promote(commands::PromoteArgs),
+    /// Score document analysis (speakers and their stances) on an article set.
+    Articles(commands::ArticlesArgs),
 }
 
 /// Where labelled rows come from.
@@ -56,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Command::Predict(a) => commands::predict(a),
         Command::Check(a) => check::run(a),
         Command::Promote(a) => commands::promote(a),
+        Command::Articles(a) => commands::articles(a),
     };
     match result {
         Ok(code) => code,
