@@ -289,7 +289,9 @@ pub(crate) fn vectorize(slot_of: &SlotTable, idf: &[f32], ids: &[u32], out: &mut
     out.truncate(w);
     let mut norm = 0.0f32;
     for (slot, v) in out.iter_mut() {
-        *v = (1.0 + v.ln()) * idf[*slot as usize];
+        // Most counts are 1, and ln(1) = 0: skip the logarithm for them.
+        let tf = if *v == 1.0 { 1.0 } else { 1.0 + v.ln() };
+        *v = tf * idf[*slot as usize];
         norm += *v * *v;
     }
     if norm > 0.0 {
