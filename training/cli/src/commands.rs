@@ -22,7 +22,7 @@ pub(crate) struct FitArgs {
     #[arg(long, env = "STANCE_ALGORITHM", default_value = "logistic")]
     algorithm: String,
     /// L2 penalty of logistic regression (> 0).
-    #[arg(long, env = "STANCE_ALPHA", default_value_t = 2.0)]
+    #[arg(long, env = "STANCE_ALPHA", default_value_t = 0.5)]
     alpha: f64,
     /// Additive smoothing of naive Bayes (> 0).
     #[arg(long, env = "STANCE_SMOOTHING", default_value_t = 0.1)]

@@ -87,7 +87,7 @@ pub struct ValidTrainParams {
 /// | setting | default | range |
 /// |---|---|---|
 /// | algorithm | logistic | logistic, naive_bayes |
-/// | alpha | 2.0 | > 0 |
+/// | alpha | 0.5 | > 0 |
 /// | smoothing | 0.1 | > 0 |
 /// | max_iterations | 300 | >= 1 |
 /// | max_features | 6000 | 16..=200000 |
@@ -101,7 +101,7 @@ impl Default for TrainParams {
     fn default() -> Self {
         TrainParams(ValidTrainParams {
             algorithm: Algorithm::Logistic,
-            alpha: 2.0,
+            alpha: 0.5,
             smoothing: 0.1,
             max_iterations: 300,
             max_features: 6000,
