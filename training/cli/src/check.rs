@@ -97,9 +97,15 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
         println!("  {:<14} {:>6}", l.as_str(), per_label[l.index()]);
     }
     let width = per_file.keys().map(|f| f.len()).max().unwrap_or(0).max(8);
-    println!("\n  {:<width$} condemn support call_for_calm neutral", "per file");
+    println!(
+        "\n  {:<width$} condemn support call_for_calm neutral",
+        "per file"
+    );
     for (f, c) in &per_file {
-        println!("  {f:<width$} {:>7} {:>7} {:>13} {:>7}", c[0], c[1], c[2], c[3]);
+        println!(
+            "  {f:<width$} {:>7} {:>7} {:>13} {:>7}",
+            c[0], c[1], c[2], c[3]
+        );
     }
     let (train_rows, test_rows) = data::split(rows);
     println!(

@@ -200,6 +200,9 @@ pub(crate) struct EvalArgs {
     /// Score only rows of the fixed test split (for our own corpus).
     #[arg(long, env = "STANCE_TEST_SPLIT")]
     test_split: bool,
+    /// Score the keyword-matching baseline instead of a model.
+    #[arg(long, env = "STANCE_BASELINE", conflicts_with = "model")]
+    baseline: bool,
 }
 
 fn open_model(path: Option<&Path>) -> Result<StanceModel> {
@@ -215,12 +218,27 @@ pub(crate) fn eval(a: EvalArgs) -> Result<ExitCode> {
     if a.test_split {
         rows = data::split(&rows).1;
     }
-    let report = train::score(&model, &rows);
-    print_report(&report, &format!("model {}", model.version()), a.json)?;
+    let (report, name) = if a.baseline {
+        let predictions: Vec<_> = rows
+            .iter()
+            .map(|e| stance_model::baseline::keyword_predict(&e.text))
+            .collect();
+        let truth: Vec<(Stance, &[Stance])> =
+            rows.iter().map(|e| (e.label, e.also.as_slice())).collect();
+        (
+            stance_model::metrics::evaluate(&truth, &predictions),
+            "keyword baseline".to_owned(),
+        )
+    } else {
+        (
+            train::score(&model, &rows),
+            format!("model {}", model.version()),
+        )
+    };
+    print_report(&report, &name, a.json)?;
     if let Some(path) = a.report {
         let title = format!(
-            "model {} on {}",
-            model.version(),
+            "{name} on {}",
             a.data
                 .data
                 .iter()

@@ -12,6 +12,7 @@
 //! cannot featurize differently. It is plain synchronous code.
 
 pub mod artifact;
+pub mod baseline;
 pub mod data;
 mod error;
 mod features;
