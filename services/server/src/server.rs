@@ -156,32 +156,8 @@ impl Server {
             .max_decoding_message_size(config.limits.max_message_bytes)
             .max_encoding_message_size(config.limits.max_message_bytes);
 
-        let grpc_listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| StartupError::Bind {
-                    addr: config.listen,
-                    source,
-                })?;
-        let grpc_addr = grpc_listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        let metrics_listener =
-            TcpListener::bind(config.metrics_listen)
-                .await
-                .map_err(|source| StartupError::Bind {
-                    addr: config.metrics_listen,
-                    source,
-                })?;
-        let metrics_addr = metrics_listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                addr: config.metrics_listen,
-                source,
-            })?;
+        let (grpc_listener, grpc_addr) = bind(config.listen).await?;
+        let (metrics_listener, metrics_addr) = bind(config.metrics_listen).await?;
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (reload_tx, reload_rx) = mpsc::channel(1);
@@ -450,4 +426,12 @@ pub async fn run_until_signal(config: Config) -> Result<(), StartupError> {
         trigger.shutdown();
     });
     running.wait().await
+}
+
+/// Binds `addr` and reports the address actually bound (port 0 picks a free one).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let bind_error = |source| StartupError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local))
 }
