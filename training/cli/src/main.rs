@@ -49,7 +49,19 @@ struct DataArgs {
     skip_invalid: bool,
 }
 
+/// Rust ignores SIGPIPE, so `stance-train eval ... | head` would panic on the closed pipe;
+/// the default action ends the process quietly, as command-line tools do.
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> std::process::ExitCode {
+    #[cfg(unix)]
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(a) => commands::train(a),
