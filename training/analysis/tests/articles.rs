@@ -35,20 +35,13 @@ fn issue_example_comes_out_exactly() {
     assert_eq!(stance_of(&analysis, "USA"), Some(Stance::CallForCalm));
     assert_eq!(stance_of(&analysis, "RUS"), Some(Stance::CallForCalm));
     assert_eq!(stance_of(&analysis, "TUR"), Some(Stance::Support));
-    // Nobody else condemns or calls for calm. Azerbaijan speaks only in facts ("its forces
-    // had taken control of several heights"), but the built-in model reads that sentence as
-    // `support` (0.92 with model 1ed17ba73541): a known classifier error on a state's report of
-    // its own gains. The check leaves `support` open for the other states until a model gets
-    // it right; tighten it to `Neutral` then.
+    // Nobody else takes a stance: Azerbaijan speaks only in facts ("its forces had taken
+    // control of several heights").
     for a in &analysis.actors {
         if let Some(code) = a.actor.code.as_deref()
             && !["FRA", "USA", "RUS", "TUR"].contains(&code)
         {
-            assert!(
-                matches!(a.stance, Stance::Neutral | Stance::Support),
-                "{code}: {:?}",
-                a.stance
-            );
+            assert_eq!(a.stance, Stance::Neutral, "{code}");
         }
     }
     // "she later condemned ..." is France's, through the pronoun.
