@@ -125,12 +125,7 @@ impl Server {
         };
 
         let (health, health_service) = tonic_health::server::health_reporter();
-        health
-            .set_service_status("", ServingStatus::NotServing)
-            .await;
-        health
-            .set_service_status(stance_proto::SERVICE_NAME, ServingStatus::NotServing)
-            .await;
+        set_health(&health, ServingStatus::NotServing).await;
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(stance_proto::FILE_DESCRIPTOR_SET)
@@ -315,10 +310,7 @@ async fn supervise(s: Supervised) -> Result<(), StartupError> {
                 "model loaded and warmed; serving"
             );
             shared.models.install(model);
-            health.set_service_status("", ServingStatus::Serving).await;
-            health
-                .set_service_status(stance_proto::SERVICE_NAME, ServingStatus::Serving)
-                .await;
+            set_health(&health, ServingStatus::Serving).await;
             if let (Some(path), Some(initial)) = (config.model_path.clone(), fingerprint) {
                 let reloader = Reloader {
                     path,
@@ -343,12 +335,7 @@ async fn supervise(s: Supervised) -> Result<(), StartupError> {
 
     tracing::info!(grace = ?config.shutdown_grace, "shutting down: NOT_SERVING, draining in-flight requests");
     shared.shutting_down.store(true, Ordering::Release);
-    health
-        .set_service_status("", ServingStatus::NotServing)
-        .await;
-    health
-        .set_service_status(stance_proto::SERVICE_NAME, ServingStatus::NotServing)
-        .await;
+    set_health(&health, ServingStatus::NotServing).await;
     let _ = stop_tx.send(());
     match tokio::time::timeout(config.shutdown_grace, &mut grpc).await {
         Ok(ended) => {
@@ -434,4 +421,13 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupErro
     let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
     let local = listener.local_addr().map_err(bind_error)?;
     Ok((listener, local))
+}
+
+/// Sets the status of both `""` (the whole server) and the stance service: probes may ask
+/// for either, and they must never disagree.
+async fn set_health(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health
+        .set_service_status(stance_proto::SERVICE_NAME, status)
+        .await;
 }
