@@ -232,8 +232,7 @@ impl StanceApi {
             .ok_or(ServeError::ModelNotReady)?;
         let inline = texts.len() <= INLINE_BATCH;
         let predict = move || {
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let predictions = loaded.model.predict_batch(&refs);
+            let predictions = loaded.model.predict_batch(&texts);
             (loaded, predictions)
         };
         let (loaded, predictions) = if inline {
