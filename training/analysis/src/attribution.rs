@@ -927,10 +927,10 @@ impl<'a> DocAttribution<'a> {
             // cannot speak when its last member does.
             let things = n_coord > 0 && self.cands[coord[n_coord - 1]].adjectival;
             if !things {
-                self.resolve_into(c, sent, sent_idx, t0, any_verb, &mut speakers);
+                self.resolve_into(c, sent, sent_idx, t0, &mut speakers);
                 for &di in &coord[..n_coord] {
                     let d = self.cands[di];
-                    self.resolve_into(d, sent, sent_idx, t0, any_verb, &mut speakers);
+                    self.resolve_into(d, sent, sent_idx, t0, &mut speakers);
                 }
             }
             // An appositive person ("The Kuwaiti ambassador, Sheikh Nasser al-Sabah, said")
@@ -959,6 +959,23 @@ impl<'a> DocAttribution<'a> {
         speakers
     }
 
+    /// The most recently seen person with a known actor that `matches`.
+    fn latest_person(&self, matches: impl Fn(&Person) -> bool) -> Option<usize> {
+        self.persons
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.actor.is_some() && matches(p))
+            .max_by_key(|(_, p)| p.last_seen)
+            .map(|(i, _)| i)
+    }
+
+    /// Repeats the previous statement's speakers.
+    fn push_prev(&self, out: &mut Speakers) {
+        for &e in self.prev.as_slice() {
+            out.push(e);
+        }
+    }
+
     fn prev_same_block(&self, block: usize) -> bool {
         !self.prev.is_empty() && self.prev_block == Some(block)
     }
@@ -973,7 +990,6 @@ impl<'a> DocAttribution<'a> {
         sent: &Sentence,
         sent_idx: usize,
         t0: usize,
-        any_verb: Option<usize>,
         out: &mut Speakers,
     ) {
         match c.kind {
@@ -988,55 +1004,36 @@ impl<'a> DocAttribution<'a> {
                 }
             }
             CandKind::Pronoun(g) => {
-                let best = self
-                    .persons
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.gender.is_none_or(|pg| pg == g) && p.actor.is_some())
-                    // The most recent person not known to be of the other gender: news
-                    // pronouns nearly always point at the last-named person.
-                    .max_by_key(|(_, p)| p.last_seen)
-                    .map(|(i, _)| i);
+                // The most recent person not known to be of the other gender: news
+                // pronouns nearly always point at the last-named person.
+                let best = self.latest_person(|p| p.gender.is_none_or(|pg| pg == g));
                 if let Some(p) = best {
                     self.persons[p].gender.get_or_insert(g);
                     self.persons[p].last_seen = sent_idx;
                     out.push(self.persons[p].actor.expect("filtered"));
                 } else if self.prev_in_reach(sent.block) {
-                    for &e in self.prev.as_slice() {
-                        out.push(e);
-                    }
+                    self.push_prev(out);
                 }
             }
             CandKind::Title(head) => {
-                let best = self
-                    .persons
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.head == Some(head) && p.actor.is_some())
-                    .max_by_key(|(_, p)| p.last_seen)
-                    .map(|(i, _)| i);
+                let best = self.latest_person(|p| p.head == Some(head));
                 if let Some(e) = self.fronted_location(t0) {
                     out.push(e);
                 } else if let Some(p) = best {
                     self.persons[p].last_seen = sent_idx;
                     out.push(self.persons[p].actor.expect("filtered"));
                 } else if self.prev_same_block(sent.block) {
-                    for &e in self.prev.as_slice() {
-                        out.push(e);
-                    }
+                    self.push_prev(out);
                 }
             }
             CandKind::Previous => {
                 if let Some(e) = self.fronted_location(t0) {
                     out.push(e);
                 } else if self.prev_same_block(sent.block) {
-                    for &e in self.prev.as_slice() {
-                        out.push(e);
-                    }
+                    self.push_prev(out);
                 }
             }
         }
-        let _ = any_verb;
     }
 
     /// A fronted location: "In Washington, Secretary of State X said ...".
